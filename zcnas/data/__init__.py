@@ -1,0 +1,22 @@
+"""Minibatch sources (:mod:`zcnas.data.batches`) and ground-truth tables (:mod:`zcnas.data.truth`)."""
+from zcnas.data.batches import (
+    DATASETS,
+    SOURCES,
+    Batch,
+    batch_digest,
+    describe_source,
+    input_shape,
+    make_batches,
+    num_classes,
+)
+
+__all__ = [
+    "DATASETS",
+    "SOURCES",
+    "Batch",
+    "batch_digest",
+    "describe_source",
+    "input_shape",
+    "make_batches",
+    "num_classes",
+]
