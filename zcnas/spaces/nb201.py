@@ -257,7 +257,10 @@ def input_shape(dataset: str) -> tuple[int, int, int]:
 
 
 class ReLUConvBN(nn.Sequential):
-    """ReLU - Conv2d(k, stride, padding k//2, no bias) - BatchNorm2d: [B, C_in, H, W] -> [B, C_out, H/s, W/s]."""
+    """ReLU - Conv2d(k, stride, padding k//2, no bias) - BatchNorm2d.
+
+    [B, C_in, H, W] -> [B, C_out, H / stride, W / stride].
+    """
 
     def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1):
         super().__init__(
