@@ -288,3 +288,9 @@ def test_unknown_dataset():
         with pytest.raises(UserError, match=r"unknown dataset 'mnist'.*cifar10, cifar100, ImageNet16-120"):
             call()
     assert space.num_classes("imagenet16-120") == 120
+
+
+def test_cells_without_unreachable_ops_number_9445():
+    assert sum(not nb201.has_unreachable_ops(a) for a in nb201.enumerate_archs()) == 9445
+    assert nb201.has_unreachable_ops("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|")
+    assert not nb201.has_unreachable_ops("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|none~2|")

@@ -228,6 +228,23 @@ def canonical(arch: str) -> str:
     return nodes[3]
 
 
+def has_unreachable_ops(arch: str) -> bool:
+    """True when some non-``none`` edge lies on no path from the cell input to the cell output.
+
+    Such ops never affect the output. NAS-Bench-Suite-Zero evaluated the 9,445 cells without them.
+    """
+    live = {edge for edge, op in zip(EDGES, parse(arch)) if op != "none"}
+    from_input = {0}
+    for node in range(1, 4):
+        if any((src, node) in live for src in from_input):
+            from_input.add(node)
+    to_output = {3}
+    for node in range(2, -1, -1):
+        if any((node, dst) in live for dst in to_output):
+            to_output.add(node)
+    return any(src not in from_input or dst not in to_output for src, dst in live)
+
+
 def representatives(archs: Iterable[str]) -> dict[str, str]:
     """``{canonical(arch): arch}`` keeping the first member of each class in the order of ``archs``
     (pass :func:`official_order` to keep the lowest official index of every class)."""
