@@ -1,9 +1,9 @@
 """Build script: the zcnas package, the Triton kernels (as zcnas.kernels) and the C++ extension zcnas._C.
 
-The extension is built for the portable x86-64 baseline; files named ``*_avx512.cpp`` are compiled with
-AVX-512 flags and only called after a run-time CPU check. Set ``ZCNAS_REQUIRE_EXT=1`` (the Makefile and CI
-do) to make a failed build fatal; otherwise the package installs without it and says so when a C++ op
-is asked for.
+The extension is built for the portable x86-64 baseline; files named ``*_avx512.cpp`` (``*_popcnt.cpp``)
+are compiled with AVX-512 (POPCNT) flags and only called after a run-time CPU check. Set
+``ZCNAS_REQUIRE_EXT=1`` (the Makefile and CI do) to make a failed build fatal; otherwise the package
+installs without it and says so when a C++ op is asked for.
 """
 import os
 import platform
@@ -21,6 +21,8 @@ except ImportError:  # no pybind11 at build time: install without the extension
 HERE = Path(__file__).parent
 REQUIRE_EXT = os.environ.get("ZCNAS_REQUIRE_EXT") == "1"
 AVX512_FLAGS = ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vpopcntdq"]
+# Per-file ISA flags by file-name suffix (x86-64 only); csrc/cpu.h holds the matching run-time checks.
+ISA_FLAGS = {"_avx512.cpp": AVX512_FLAGS, "_popcnt.cpp": ["-mpopcnt"]}
 
 
 class BuildExt(build_ext):
@@ -32,8 +34,10 @@ class BuildExt(build_ext):
 
         def compile_one(obj, src, ext, cc_args, extra_postargs, pp_opts):
             extra = list(extra_postargs)
-            if src.endswith("_avx512.cpp") and platform.machine() in ("x86_64", "AMD64"):
-                extra += AVX512_FLAGS
+            if platform.machine() in ("x86_64", "AMD64"):
+                for suffix, flags in ISA_FLAGS.items():
+                    if src.endswith(suffix):
+                        extra += flags
             original_compile(obj, src, ext, cc_args, extra, pp_opts)
 
         compiler._compile = compile_one
