@@ -186,3 +186,13 @@ def test_bad_folder_and_unreadable_file(tmp_path):
     (folder / "data_batch_1").write_bytes(b"not a pickle")
     with pytest.raises(UserError, match="data_batch_1"):
         make_batches(str(folder), "cifar10", 8, seed=0)
+
+
+def test_impossible_distinct_batch_raises(tmp_path):
+    # all-black images: every crop and flip is the same row, so no redraw can make them distinct
+    folder = tmp_path / "cifar-100-python"
+    folder.mkdir()
+    with open(folder / "train", "wb") as f:
+        pickle.dump({b"data": np.zeros((3, 3072), np.uint8), b"fine_labels": [0, 1, 2]}, f)
+    with pytest.raises(UserError, match="distinct"):
+        make_batches(str(folder), "cifar100", 4, seed=0)

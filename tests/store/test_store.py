@@ -22,7 +22,13 @@ CONFIG = {
 
 def rows_for(arch, proxies=("snip", "nwot"), seconds=0.5):
     return [
-        {"arch": arch, "proxy": p, "value": float(len(arch) + i), "per_layer": np.array([1.0, 2.0]), "seconds": seconds}
+        {
+            "arch": arch,
+            "proxy": p,
+            "value": float(len(arch) + i),
+            "per_layer": np.array([1.0, 2.0]),
+            "seconds": seconds,
+        }
         for i, p in enumerate(proxies)
     ]
 
@@ -33,7 +39,16 @@ def test_write_reload_columns_and_types(tmp_path):
     assert store.done() == set()
     assert store.write_chunk(rows_for("a") + rows_for("bb")) == 4
     store.write_chunk(
-        [{"arch": "c", "proxy": "snip", "value": float("nan"), "error": "boom", "scored_arch": "c2", "canonical_arch": "c1"}]
+        [
+            {
+                "arch": "c",
+                "proxy": "snip",
+                "value": float("nan"),
+                "error": "boom",
+                "scored_arch": "c2",
+                "canonical_arch": "c1",
+            }
+        ]
     )
     table = load_results(out)
     assert table.schema.equals(SCHEMA)

@@ -117,7 +117,9 @@ def _load_suite_zero(path: Path, metric: str | None) -> Truth:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise UserError(f"cannot read ground-truth file {path}: {err}") from err
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise UserError(f"ground-truth JSON {path} is not in the NAS-Bench-Suite-Zero layout {{dataset: {{arch: ...}}}}")
+        raise UserError(
+            f"ground-truth JSON {path} is not in the NAS-Bench-Suite-Zero layout {{dataset: {{arch: ...}}}}"
+        )
     accepted = [f"{ds}:val_accuracy" for ds in sorted(data)]
     if metric is None:
         if not accepted:
@@ -131,7 +133,9 @@ def _load_suite_zero(path: Path, metric: str | None) -> Truth:
         try:
             ops = ast.literal_eval(key)
         except (ValueError, SyntaxError) as err:
-            raise UserError(f"ground-truth JSON {path}: bad architecture key {key!r}; expected a NASLib op tuple") from err
+            raise UserError(
+                f"ground-truth JSON {path}: bad architecture key {key!r}; expected a NASLib op tuple"
+            ) from err
         if not isinstance(ops, tuple) or len(ops) != 6:
             raise UserError(
                 f"ground-truth JSON {path}: architecture key {key!r} is not an NB201 NASLib op tuple "
@@ -175,7 +179,9 @@ class _AnalogUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str):
         cls = self._ALLOWED.get((module, name))
         if cls is None:
-            raise pickle.UnpicklingError(f"analog-nasbench pickle references {module}.{name}, which is not allowed")
+            raise pickle.UnpicklingError(
+                f"analog-nasbench pickle references {module}.{name}, which is not allowed"
+            )
         return cls
 
 

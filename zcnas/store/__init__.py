@@ -100,7 +100,9 @@ class ResultStore:
         existing = (self.path / RUN_FILE).is_file()
         shards = _shards(self.path)
         if (existing or shards) and not resume:
-            raise UserError(f"results folder {str(self.path)!r} already holds a run; use --resume or another folder")
+            raise UserError(
+                f"results folder {str(self.path)!r} already holds a run; use --resume or another folder"
+            )
         if shards and not existing:
             raise UserError(f"results folder {str(self.path)!r} holds shards but no {RUN_FILE}; cannot resume it")
         if existing:
