@@ -91,10 +91,11 @@ def make_batches(source: str | Path, dataset: str, batch_size: int, seed: int, c
     x: float32 [batch_size, C, H, W], y: int64 [batch_size] in 0..num_classes-1.
     """
     _, classes, mean, std, pad = _spec(dataset)
-    if not isinstance(batch_size, int) or batch_size < 2:
-        raise UserError(f"batch size {batch_size!r} is too small; accepted: an integer >= 2")
-    if not isinstance(count, int) or count < 1:
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 2:
+        raise UserError(f"batch size {batch_size!r} is invalid; accepted: an integer >= 2")
+    if not isinstance(count, (int, np.integer)) or count < 1:
         raise UserError(f"batch count {count!r} is invalid; accepted: an integer >= 1")
+    batch_size, count = int(batch_size), int(count)
     source = str(source)
     if source == "synthetic":
         return [_synthetic(dataset, batch_size, _derive(seed, k)) for k in range(count)]
