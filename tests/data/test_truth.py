@@ -11,7 +11,8 @@ import pytest
 from scipy import stats
 
 from zcnas.data import truth as truth_mod
-from zcnas.data.truth import Truth, find_default_truth, load_analog_pickle, load_truth, naslib_to_arch
+from zcnas.data.truth import Truth, find_default_truth, load_analog_pickle, load_truth
+from zcnas.spaces.nb201 import from_naslib
 from zcnas.errors import UserError
 
 BEST_C10 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
@@ -45,8 +46,8 @@ def test_csv_loads_all_archs_and_best(nb201_csv):
 def test_naslib_helper_matches_csv_column(nb201_csv):
     with open(nb201_csv) as f:
         rows = list(csv.DictReader(f))
-    assert all(naslib_to_arch(r["naslib_ops"]) == r["arch_str"] for r in rows)
-    assert naslib_to_arch((4, 3, 3, 0, 0, 0)) == (
+    assert all(from_naslib(r["naslib_ops"]) == r["arch_str"] for r in rows)
+    assert from_naslib((4, 3, 3, 0, 0, 0)) == (
         "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
     )
 

@@ -90,6 +90,7 @@ def make_batches(source: str | Path, dataset: str, batch_size: int, seed: int, c
 
     x: float32 [batch_size, C, H, W], y: int64 [batch_size] in 0..num_classes-1.
     """
+    dataset = dataset_name(dataset)
     _, classes, mean, std, pad = _spec(dataset)
     if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 2:
         raise UserError(f"batch size {batch_size!r} is invalid; accepted: an integer >= 2")
@@ -128,10 +129,16 @@ def batch_digest(batches: list[Batch]) -> str:
 # --- internals --------------------------------------------------------------------------------------
 
 
+def dataset_name(dataset: str) -> str:
+    """The canonical spelling of a dataset name (matched ignoring case); UserError if unknown."""
+    for name in DATASETS:
+        if isinstance(dataset, str) and dataset.lower() == name.lower():
+            return name
+    raise unknown("dataset", dataset, DATASETS)
+
+
 def _spec(dataset: str):
-    if dataset not in _SPEC:
-        raise unknown("dataset", dataset, DATASETS)
-    return _SPEC[dataset]
+    return _SPEC[dataset_name(dataset)]
 
 
 def _derive(seed: int, k: int | str) -> torch.Generator:

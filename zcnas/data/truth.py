@@ -26,18 +26,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from zcnas.errors import UserError, unknown
+from zcnas.spaces.nb201 import from_naslib
 from zcnas.paths import data_file
 
 log = logging.getLogger(__name__)
 
 NB201_CSV = "nb201/nb201_ground_truth.csv"
 _CSV_KEYS = ("index", "arch_str", "naslib_ops")
-
-# NASLib NB201 encoding: op index -> op name; tuple position -> (node, input) in the official string.
-_NASLIB_OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
-# Official string |d0~0|+|d1~0|d3~1|+|d2~0|d4~1|d5~2|: tuple positions listed node by node.
-_NASLIB_POSITIONS = ((0,), (1, 3), (2, 4, 5))
-
 
 @dataclass(frozen=True)
 class Truth:
@@ -49,20 +44,6 @@ class Truth:
 
     def __len__(self) -> int:
         return len(self.values)
-
-
-def naslib_to_arch(ops) -> str:
-    """NASLib NB201 op tuple (6 ints, or a 6-digit string) -> official NB201 arch string.
-
-    Private stand-in for ``zcnas.spaces.nb201.from_naslib`` (the integrator may switch to it).
-    """
-    digits = [int(c) for c in ops] if isinstance(ops, str) else [int(c) for c in ops]
-    if len(digits) != 6 or any(not 0 <= d < len(_NASLIB_OPS) for d in digits):
-        raise UserError(f"bad NASLib NB201 op tuple {ops!r}; accepted: 6 digits in 0..4")
-    nodes = []
-    for positions in _NASLIB_POSITIONS:
-        nodes.append("|".join(f"{_NASLIB_OPS[digits[p]]}~{j}" for j, p in enumerate(positions)))
-    return "|" + "|+|".join(nodes) + "|"
 
 
 def load_truth(path: str | Path, metric: str | None = None) -> Truth:
@@ -143,7 +124,7 @@ def _load_suite_zero(path: Path, metric: str | None) -> Truth:
             )
         value = record.get("val_accuracy") if isinstance(record, dict) else None
         if isinstance(value, (int, float)) and math.isfinite(value):
-            values[naslib_to_arch(ops)] = float(value)
+            values[from_naslib(ops)] = float(value)
     log.info("loaded %d ground-truth values (%s) from %s", len(values), metric, path)
     return Truth(values, metric, f"NAS-Bench-Suite-Zero {path.name} {metric}")
 
@@ -221,7 +202,7 @@ def embedded_truth() -> Truth:
     for key, record in data.items():
         value = getattr(record, "baseline_accuracy", None)
         if isinstance(value, (int, float)) and math.isfinite(value):
-            values[naslib_to_arch(key)] = float(value)
+            values[from_naslib(key)] = float(value)
     log.info("loaded %d embedded ground-truth values from analog-nasbench %s", len(values), version)
     return Truth(
         values,

@@ -33,6 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from zcnas import data
 from zcnas.errors import UserError, unknown
 from zcnas.paths import data_file
 from zcnas.spaces import SearchSpace
@@ -50,11 +51,7 @@ _ARCH_RE = re.compile(
     r"\|([^|~+]*)~0\|\+\|([^|~+]*)~0\|([^|~+]*)~1\|\+\|([^|~+]*)~0\|([^|~+]*)~1\|([^|~+]*)~2\|"
 )
 
-DATASETS: dict[str, tuple[int, tuple[int, int, int]]] = {
-    "cifar10": (10, (3, 32, 32)),
-    "cifar100": (100, (3, 32, 32)),
-    "ImageNet16-120": (120, (3, 16, 16)),
-}
+DATASETS = data.DATASETS
 TRUTH_FILE = "nb201/nb201_ground_truth.csv"
 
 
@@ -256,21 +253,14 @@ def representatives(archs: Iterable[str]) -> dict[str, str]:
 
 # ----------------------------------------------------------------------------- model
 
-def _dataset(dataset: str) -> str:
-    for name in DATASETS:
-        if isinstance(dataset, str) and dataset.lower() == name.lower():
-            return name
-    raise unknown("dataset", dataset, DATASETS)
-
-
 def num_classes(dataset: str) -> int:
     """10 / 100 / 120 for cifar10 / cifar100 / ImageNet16-120 (case-insensitive)."""
-    return DATASETS[_dataset(dataset)][0]
+    return data.num_classes(dataset)
 
 
 def input_shape(dataset: str) -> tuple[int, int, int]:
     """(C, H, W): (3, 32, 32) for the CIFARs, (3, 16, 16) for ImageNet16-120."""
-    return DATASETS[_dataset(dataset)][1]
+    return data.input_shape(dataset)
 
 
 class ReLUConvBN(nn.Sequential):
