@@ -127,23 +127,14 @@ def score_space(
     summary = RunSummary(Path(out), len(arch_list), len(classes), 0, len(classes) - len(todo), 0.0)
     log.info("%d architectures, %d classes, %d to score", len(arch_list), len(classes), len(todo))
 
-    common = {
-        "space": space,
-        "dataset": dataset,
-        "data_source": config["data_source"],
-        "batch_size": batch_size,
-        "seed": seed,
-        "version": __version__,
-        "batch_digest": config["batch_digest"],
-    }
     bar = _progress_bar(len(todo), progress)
     pending: list[dict] = []
     start = time.perf_counter()
     try:
         for canon, members in todo.items():
-            rows = _score_class(search_space, plan, canon, members, dataset, batches, seed, common)
+            rows = _score_class(search_space, plan, canon, members, dataset, batches, seed)
             for row in rows:
-                if row["status"] == "error":
+                if row["error"] is not None:
                     summary.failures[row["proxy"]] = summary.failures.get(row["proxy"], 0) + 1
             pending.extend(rows)
             summary.scored += 1
@@ -170,7 +161,6 @@ def _score_class(
     dataset: str,
     batches,
     seed: int,
-    common: dict,
 ) -> list[dict]:
     """Build the class representative once, score it, and emit one row per (member, proxy)."""
     scored = members[0]
@@ -186,14 +176,12 @@ def _score_class(
             per_layer = None if result.per_layer is None else np.asarray(result.per_layer, dtype=np.float64)
             rows.append(
                 {
-                    **common,
                     "arch": arch,
                     "canonical_arch": canon,
                     "scored_arch": scored,
                     "proxy": name,
                     "value": float(result.value),
                     "per_layer": None if per_layer is None else per_layer.tolist(),
-                    "status": "ok" if result.error is None else "error",
                     "error": result.error,
                     "seconds": seconds,
                 }
