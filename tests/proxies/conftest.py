@@ -6,7 +6,8 @@ from torch import nn
 
 class ConvNet(nn.Module):
     """conv-BN-ReLU, conv-BN-ReLU, global average pool, linear. ``zero_at`` multiplies by 0 there:
-    "input" (before conv1) or "middle" (between the two blocks), like NB201's `none` op."""
+    "input" (before conv1), "middle" (between the two blocks) or "output" (the logits), like NB201's
+    `none` op."""
 
     def __init__(self, zero_at: str | None = None, classes: int = 3):
         super().__init__()
@@ -30,7 +31,8 @@ class ConvNet(nn.Module):
         return self.relu2(self.bn2(self.conv2(h)))
 
     def forward(self, x):
-        return self.fc(self.pool(self.features(x)).flatten(1))
+        logits = self.fc(self.pool(self.features(x)).flatten(1))
+        return logits * 0.0 if self.zero_at == "output" else logits
 
 
 def linear_chain(widths=(6, 5, 4, 3), relu=True) -> nn.Sequential:
