@@ -26,8 +26,12 @@ struct Avx512Tile {
         };
         for (; w + 8 <= w1; w += 8) step(0xFF);
         if (w < w1) step(static_cast<__mmask8>((1u << (w1 - w)) - 1));
+        alignas(64) int64_t lanes[8];  // horizontal sums (GCC 12's _mm512_reduce_add_epi64 warns)
         for (int r = 0; r < 4; ++r)
-            for (int c = 0; c < 4; ++c) out[r][c] = _mm512_reduce_add_epi64(s[r][c]);
+            for (int c = 0; c < 4; ++c) {
+                _mm512_store_si512(lanes, s[r][c]);
+                out[r][c] = lanes[0] + lanes[1] + lanes[2] + lanes[3] + lanes[4] + lanes[5] + lanes[6] + lanes[7];
+            }
     }
 };
 

@@ -3,6 +3,8 @@
 Shapes and dtypes are the contract every backend (cpp, triton) must meet exactly (integer ops) or
 within float64-accumulation tolerance (saliency_stats).
 """
+import math
+
 import torch
 
 # Columns of saliency_stats, with s = theta * grad element-wise (in float64).
@@ -38,7 +40,7 @@ def pack_signs(x: torch.Tensor) -> torch.Tensor:
     padding bits are 0.
     """
     n = x.shape[0]
-    bits = (x.reshape(n, -1) > 0).to(torch.int64)
+    bits = (x.reshape(n, math.prod(x.shape[1:])) > 0).to(torch.int64)  # explicit U: N may be 0
     units = bits.shape[1]
     words = (units + 63) // 64
     bits = torch.nn.functional.pad(bits, (0, words * 64 - units)).view(n, words, 64)
