@@ -181,3 +181,15 @@ def test_a_failing_pass_fails_only_its_proxies():
         assert math.isnan(res[name].value) and "pass synflow failed" in res[name].error
         assert "float32 only" in res[name].error
     assert res["snip"].error is None and res["lnwot"].error is None
+
+
+def test_ops_backend_is_passed_through():
+    with pytest.raises(UserError, match="unknown backend 'gpu'"):
+        Plan(["snip"], backend="gpu")
+    names = ["snip", "snip_snr", "lnwot", "nwot", "synflow", "tcet_snip"]
+    torch.manual_seed(0)
+    net = CountingNet()
+    auto = Plan(names).score(net, batches(), seed=0)
+    ref = Plan(names, backend="torch").score(net, batches(), seed=0)
+    for name in names:
+        np.testing.assert_allclose(auto[name].value, ref[name].value, rtol=1e-9, err_msg=name)

@@ -69,9 +69,10 @@ def segment_offsets(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     return sizes.cumsum(0)
 
 
-def stats_of(theta: Sequence[torch.Tensor], grad: Sequence[torch.Tensor], offsets) -> np.ndarray:
+def stats_of(theta: Sequence[torch.Tensor], grad: Sequence[torch.Tensor], offsets,
+             backend: str = "auto") -> np.ndarray:
     """Saliency sums of all layers in ONE zcnas.ops.saliency_stats call: float64 [L, 6]."""
-    return ops.saliency_stats(flat(theta), flat(grad), offsets).cpu().numpy()
+    return ops.saliency_stats(flat(theta), flat(grad), offsets, backend=backend).cpu().numpy()
 
 
 def model_pass(model: nn.Module, out: PassOutputs) -> None:
@@ -81,7 +82,7 @@ def model_pass(model: nn.Module, out: PassOutputs) -> None:
     out.layer_names = tuple(name for name, _ in layers)
     out.offsets = segment_offsets(weights)
     out.param_count = sum(p.numel() for p in model.parameters())
-    out.weight_stats = stats_of(weights, weights, out.offsets)
+    out.weight_stats = stats_of(weights, weights, out.offsets, out.backend)
 
 
 def _to(batch, device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -116,7 +117,7 @@ def main_pass(model: nn.Module, batch, need: set[Pass], out: PassOutputs, counts
 
     def relu_hook(_module, inputs):
         a = inputs[0].detach()
-        relu_codes.append(ops.pack_signs(a))
+        relu_codes.append(ops.pack_signs(a, backend=out.backend))
         relu_units[0] += a[0].numel()
 
     def layer_hook(index: int, module: nn.Module):
@@ -124,7 +125,7 @@ def main_pass(model: nn.Module, batch, need: set[Pass], out: PassOutputs, counts
             if Pass.SHAPES in need:
                 macs[index] += output[0].numel() * fan_in(module)
             if Pass.LAYER_CODES in need:
-                layer_codes[index].append(ops.pack_signs(output.detach()))
+                layer_codes[index].append(ops.pack_signs(output.detach(), backend=out.backend))
                 layer_units[index] += output[0].numel()
             if Pass.FISHER in need:
                 acts.append((index, output))
@@ -178,7 +179,7 @@ def main_pass(model: nn.Module, batch, need: set[Pass], out: PassOutputs, counts
         g_w, g_a = grads[:n_layers], grads[n_layers:]
         theta = [w.detach() for w in weights]
         out.ce_grads = flat([g.detach() for g in g_w])
-        out.ce_stats = stats_of(theta, [g.detach() for g in g_w], out.offsets)
+        out.ce_stats = stats_of(theta, [g.detach() for g in g_w], out.offsets, out.backend)
         if Pass.FISHER in need:
             out.fisher_per_layer = _fisher(layers, acts, g_a)
         del acts, act_tensors, g_a
@@ -190,7 +191,7 @@ def main_pass(model: nn.Module, batch, need: set[Pass], out: PassOutputs, counts
         z = sum(((g.detach() * g).sum() for g in g_w), torch.zeros((), device=device))
         hg = grads_or_zeros(z, weights)
         counts["backwards"] += 1
-        out.grasp_stats = stats_of(theta, [h.detach() for h in hg], out.offsets)
+        out.grasp_stats = stats_of(theta, [h.detach() for h in hg], out.offsets, out.backend)
 
 
 def _fisher(layers, acts, act_grads) -> np.ndarray:
@@ -231,7 +232,7 @@ def synflow_pass(model: nn.Module, batch, out: PassOutputs, counts: Counter) -> 
         counts["backwards"] += 1
     out.synflow_layer_names = tuple(name for name, _ in layers)
     out.synflow_stats = stats_of([w.detach() for w in weights], [g.detach() for g in grads],
-                                 segment_offsets(weights))
+                                 segment_offsets(weights), out.backend)
 
 
 def _remove_batchnorm(net: nn.Module) -> None:

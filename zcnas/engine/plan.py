@@ -32,13 +32,21 @@ class Plan:
     ``plan.last_layer_names`` the weight layers the per-layer vectors follow.
     """
 
-    def __init__(self, proxy_names: Sequence[str]):
+    def __init__(self, proxy_names: Sequence[str], backend: str = "auto"):
+        """proxy_names: registered proxy names (UserError for an unknown one); duplicates are dropped.
+        backend: the zcnas.ops backend for saliency_stats, pack_signs and hamming_gram ("auto",
+        "cpp", "triton", "torch"); logdet_psd always runs with "auto" (it has only a torch backend).
+        """
+        from zcnas.ops._backend import BACKENDS
+        from zcnas.errors import unknown
+
+        if backend not in BACKENDS:
+            raise unknown("backend", backend, BACKENDS)
+        self.backend = backend
         registry = _registry()
         names = list(dict.fromkeys(proxy_names))
         for name in names:
             if name not in registry.REGISTRY:
-                from zcnas.errors import unknown
-
                 raise unknown("proxy", name, registry.available())
         self.proxy_names: tuple[str, ...] = tuple(names)
         self.specs = [registry.REGISTRY[n] for n in names]
@@ -59,7 +67,7 @@ class Plan:
         """
         counts: Counter = Counter()
         timings: dict[str, float] = {}
-        out = PassOutputs()
+        out = PassOutputs(backend=self.backend)
         failed: dict[Pass, str] = {}
         device = next(iter(model.parameters()), torch.zeros(0)).device
         fork_devices = [device] if device.type == "cuda" else []

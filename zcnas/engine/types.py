@@ -64,6 +64,7 @@ class PassOutputs:
     ``zcnas.ops.STAT_COLUMNS``.
     """
 
+    backend: str = "auto"  # zcnas.ops backend for saliency_stats, pack_signs, hamming_gram
     # Pass.MODEL
     layer_names: tuple[str, ...] = ()
     offsets: torch.Tensor | None = None  # int64 [L+1] element offsets of the flat weight buffer

@@ -26,7 +26,7 @@ def nwot(out: PassOutputs) -> ProxyResult:
     """
     if out.relu_calls == 0:
         return failure("no nn.ReLU module was called (nwot hooks nn.ReLU inputs)")
-    k = ops.hamming_gram(out.relu_codes.unsqueeze(0), out.relu_units)[0]
+    k = ops.hamming_gram(out.relu_codes.unsqueeze(0), out.relu_units, backend=out.backend)[0]
     logdet, singular = ops.logdet_psd(k)
     if bool(singular):
         return failure(f"NWOT kernel K ({k.shape[0]}x{k.shape[0]}, {out.relu_units} units) is singular: "
@@ -42,7 +42,8 @@ def lnwot_per_layer(out: PassOutputs) -> np.ndarray:
     """
     if not out.layer_names:
         return np.zeros(0)
-    k = ops.hamming_gram(out.layer_codes.unsqueeze(0), out.layer_units, out.layer_code_segments)[0]
+    k = ops.hamming_gram(out.layer_codes.unsqueeze(0), out.layer_units, out.layer_code_segments,
+                          backend=out.backend)[0]
     logdet, singular = ops.logdet_psd(k)
     values = torch.where(singular, torch.zeros_like(logdet), logdet)
     return values.cpu().numpy().astype(np.float64)
