@@ -51,8 +51,7 @@ def test_triton_not_installed(monkeypatch):
         saliency_stats(torch.ones(3), torch.ones(3), torch.tensor([0, 3]), backend="triton")
 
 
-def test_cpp_rejects_cuda_free_of_probe():
-    # logdet_psd only has the torch backend.
+def test_logdet_has_only_the_torch_backend():
     k = torch.eye(3, dtype=torch.int64) * 2
     assert torch.equal(logdet_psd(k)[0], reference.logdet_psd(k)[0])
     with pytest.raises(RuntimeError, match="no cpp backend|not built"):

@@ -82,3 +82,6 @@ def test_hamming_bad_inputs():
         hamming_gram(codes, [1, 2, 3])
     with pytest.raises(UserError, match="non-decreasing"):
         hamming_gram(codes, [1, 2], torch.tensor([0, 3, 2]))
+    # segments given as a list work on every backend, including the torch reference
+    assert torch.equal(hamming_gram(codes, [64, 192], [0, 1, 4], backend="torch"),
+                       hamming_gram(codes, [64, 192], [0, 1, 4], backend="auto"))

@@ -23,7 +23,7 @@ def _inputs(sizes, dtype, seed):
 
 
 # Empty segments, one-element segments, primes, and one segment spanning several 32768-element pieces.
-SEGMENTS = [[1], [0], [0, 0], [1, 0, 3], [7, 0, 1, 0, 13, 1, 0], [101, 997, 1, 65537, 0], [3 * 9 * 16, 16, 16, 9]]
+SEGMENTS = [[], [1], [0], [0, 0], [1, 0, 3], [7, 0, 1, 0, 13, 1, 0], [101, 997, 1, 65537, 0], [3 * 9 * 16, 16, 16, 9]]
 
 
 @pytest.mark.parametrize("backend", backend_params())

@@ -54,7 +54,7 @@ def hamming_gram(codes: torch.Tensor, units, segments: torch.Tensor | None = Non
     units2, seg = _normalise(codes, units, segments)
     chosen = resolve("hamming_gram", backend, codes)
     if chosen == "torch":
-        return reference.hamming_gram(codes, units, segments)
+        return reference.hamming_gram(codes, units, None if segments is None else seg)
     if chosen == "cpp":
         k = _cpp_hamming(codes, units2, seg)
     else:
