@@ -90,8 +90,6 @@ class Plan:
         private = None
         if main or Pass.SECOND_BATCH in self.passes:
             private = copy.deepcopy(model)
-        if Pass.SECOND_BATCH in self.passes:
-            main.add(Pass.CE_BACKWARD)  # zico's first batch is the CE pass's gradients
         if main:
             if len(batches) < 1:
                 for p in main:
