@@ -19,7 +19,7 @@
 
 namespace {
 
-constexpr int64_t kRowBlock = 16;    // rows per OpenMP task (multiple of 4)
+constexpr int64_t kRowBlock = 16;    // rows per OpenMP task when there are few (a, s) pairs (multiple of 4)
 constexpr int64_t kWordChunk = 256;  // words per cache tile: N rows x 2 KiB stay in L2
 
 inline uint64_t popcount_swar(uint64_t x) {
@@ -141,17 +141,21 @@ py::array_t<int64_t> hamming_gram(const py::array& codes, const py::array& units
     const uint64_t* c = static_cast<const uint64_t*>(codes.data());
     const int64_t* u = static_cast<const int64_t*>(units.data());
     int64_t* k = out.mutable_data();
-    const int64_t row_blocks = (N + kRowBlock - 1) / kRowBlock;
+    // Tasks are (a, s, row block). With enough (a, s) pairs for every thread, one block holds all N
+    // rows, so each code word is read from memory once; otherwise rows are split for parallelism.
+    const int64_t threads = omp_get_max_threads();
+    const int64_t block_rows = A * S >= 4 * threads ? std::max<int64_t>(4, (N + 3) / 4 * 4) : kRowBlock;
+    const int64_t row_blocks = (N + block_rows - 1) / block_rows;
     const int64_t tasks = A * S * row_blocks;
     {
         py::gil_scoped_release release;
 #pragma omp parallel
         {
-            std::vector<int64_t> acc(static_cast<size_t>(kRowBlock * std::max<int64_t>(N, 1)));
+            std::vector<int64_t> acc(static_cast<size_t>(block_rows * std::max<int64_t>(N, 1)));
 #pragma omp for schedule(dynamic, 1)
             for (int64_t t = 0; t < tasks; ++t) {
                 const int64_t rb = t % row_blocks, s = (t / row_blocks) % S, a = t / (row_blocks * S);
-                const int64_t r0 = rb * kRowBlock, r1 = std::min(N, r0 + kRowBlock);
+                const int64_t r0 = rb * block_rows, r1 = std::min(N, r0 + block_rows);
                 std::fill(acc.begin(), acc.end(), 0);
                 const uint64_t* base = c + a * N * W;
                 for (int64_t w0 = seg[s]; w0 < seg[s + 1]; w0 += kWordChunk)

@@ -16,16 +16,23 @@ struct Avx512Tile {
         for (int r = 0; r < 4; ++r)
             for (int c = 0; c < 4; ++c) s[r][c] = _mm512_setzero_si512();
         int64_t w = w0;
-        auto step = [&](__mmask8 m) {
+        for (; w + 8 <= w1; w += 8) {
+            __m512i a[4], b[4];
+            for (int r = 0; r < 4; ++r) a[r] = _mm512_loadu_si512(ri[r] + w);
+            for (int c = 0; c < 4; ++c) b[c] = _mm512_loadu_si512(rj[c] + w);
+            for (int r = 0; r < 4; ++r)
+                for (int c = 0; c < 4; ++c)
+                    s[r][c] = _mm512_add_epi64(s[r][c], _mm512_popcnt_epi64(_mm512_xor_si512(a[r], b[c])));
+        }
+        if (w < w1) {  // word tail: masked loads read nothing past w1
+            const __mmask8 m = static_cast<__mmask8>((1u << (w1 - w)) - 1);
             __m512i a[4], b[4];
             for (int r = 0; r < 4; ++r) a[r] = _mm512_maskz_loadu_epi64(m, ri[r] + w);
             for (int c = 0; c < 4; ++c) b[c] = _mm512_maskz_loadu_epi64(m, rj[c] + w);
             for (int r = 0; r < 4; ++r)
                 for (int c = 0; c < 4; ++c)
                     s[r][c] = _mm512_add_epi64(s[r][c], _mm512_popcnt_epi64(_mm512_xor_si512(a[r], b[c])));
-        };
-        for (; w + 8 <= w1; w += 8) step(0xFF);
-        if (w < w1) step(static_cast<__mmask8>((1u << (w1 - w)) - 1));
+        }
         alignas(64) int64_t lanes[8];  // horizontal sums (GCC 12's _mm512_reduce_add_epi64 warns)
         for (int r = 0; r < 4; ++r)
             for (int c = 0; c < 4; ++c) {
