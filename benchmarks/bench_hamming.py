@@ -13,13 +13,15 @@ Correctness first: cpp, torch and the reference agree exactly. Rows go to benchm
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
+import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import append_rows, time_call  # noqa: E402
+from common import append_rows  # noqa: E402
 
 from zcnas.ops import hamming_gram, pack_signs, reference  # noqa: E402
 
@@ -51,6 +53,20 @@ def check(xs: list[torch.Tensor], archs: int, units: int) -> None:
     want = reference.hamming_gram(small_codes.unsqueeze(0), small.shape[1])
     if not torch.equal(hamming_gram(small_codes.unsqueeze(0), small.shape[1], backend="cpp"), want):
         raise SystemExit("hamming_gram differs from the reference")
+
+
+def time_interleaved(fns: dict, repeat: int) -> dict[str, tuple[float, float]]:
+    """Median and spread (max − min) seconds of each fn; one warm-up, then the repeats round-robin so
+    that load from other users of a shared machine hits every implementation alike."""
+    times = {name: [] for name in fns}
+    for name, fn in fns.items():
+        fn()
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(t), max(t) - min(t)) for name, t in times.items()}
 
 
 def main() -> None:
@@ -101,14 +117,14 @@ def main() -> None:
             for a in range(args.archs):
                 scratch.copy_(xs[a % len(xs)])
 
-        timings = {
-            "cpp_pack_plus_gram": time_call(cpp_total, args.repeat),
-            "cpp_pack": time_call(cpp_pack, args.repeat),
-            "cpp_gram": time_call(lambda: hamming_gram(codes, units, backend="cpp"), args.repeat),
-            "torch_cast_plus_matmul": time_call(torch_total, args.repeat),
-            "torch_matmul": time_call(torch_matmul, args.repeat),
-            "copy_activations": time_call(copy_floor, args.repeat),
-        }
+        timings = time_interleaved({
+            "cpp_pack_plus_gram": cpp_total,
+            "cpp_pack": cpp_pack,
+            "cpp_gram": lambda: hamming_gram(codes, units, backend="cpp"),
+            "torch_cast_plus_matmul": torch_total,
+            "torch_matmul": torch_matmul,
+            "copy_activations": copy_floor,
+        }, args.repeat)
         base = timings["torch_cast_plus_matmul"][0]
         gbytes = args.archs * args.samples * units * 4 / 1e9
         for impl, (median, spread) in timings.items():
