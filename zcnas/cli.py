@@ -181,9 +181,9 @@ def _top_table(table, proxies: list[str], truth, top: int = 10) -> str:
 
 def _cmd_list(args) -> int:
     from zcnas.proxies import available
-    from zcnas.spaces import get_space, SPACES
+    from zcnas.spaces import available as spaces, get_space
 
-    for name in SPACES:
+    for name in spaces():
         print(f"space {name}: datasets {', '.join(get_space(name).datasets)}")
     print("proxies: " + ", ".join(available()))
     print("data sources: synthetic, cifar-sample, or a path to cifar-10-batches-py / cifar-100-python")

@@ -122,3 +122,9 @@ def test_cli_score_then_evaluate_json(tmp_path, capsys, data_dir):
     assert set(by_proxy) == {"params", "nwot"}
     assert by_proxy["params"]["n"] == 12
     assert -1.0 <= by_proxy["params"]["kendall_tau"] <= 1.0
+
+
+def test_cli_list_names_spaces_and_proxies(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "space nb201" in out and "tcet_snip" in out and "cifar-sample" in out

@@ -156,7 +156,8 @@ def _truth_path() -> Path:
     if path is None:
         raise UserError(
             f"the official NB201 index order is read from {TRUTH_FILE} in the benchmark data folder, "
-            "which was not found: set ZCNAS_DATA or place the data at ../shared/data"
+            "which was not found: set ZCNAS_DATA or place the data at ../shared/data "
+            "(--archs sample:15625 gives every cell without it, in sampled order)"
         )
     return path
 
