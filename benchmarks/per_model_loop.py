@@ -113,9 +113,9 @@ def nwot(model, x, y):
     n = x.shape[0]
     kernel = torch.zeros(n, n, dtype=torch.float64)
 
-    def accumulate(_module, inputs, _output):
-        codes = (inputs[0].reshape(n, -1) > 0).double()
-        kernel.add_(codes @ codes.t() + (1 - codes) @ (1 - codes).t())
+    def accumulate(_module, inputs, _output):  # as NASLib does it: float32 codes and matmuls
+        codes = (inputs[0].reshape(n, -1) > 0).float()
+        kernel.add_((codes @ codes.t() + (1 - codes) @ (1 - codes).t()).double())
 
     handles = [m.register_forward_hook(accumulate) for m in model.modules() if isinstance(m, nn.ReLU)]
     with torch.no_grad():
