@@ -32,6 +32,7 @@ from zcnas.proxies import available  # noqa: E402
 from zcnas.runner import score_space  # noqa: E402
 from zcnas.spaces import get_space  # noqa: E402
 from zcnas.spaces.nb201 import has_unreachable_ops  # noqa: E402
+from zcnas.store import scores_by_proxy  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
@@ -64,13 +65,6 @@ def sample_file(size: int, seed: int) -> Path:
     else:
         path.write_text("\n".join(archs) + "\n")
     return path
-
-
-def scores_by_proxy(table) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
-    for arch, proxy, value in zip(*(table.column(c).to_pylist() for c in ("arch", "proxy", "value"))):
-        out.setdefault(proxy, {})[arch] = value
-    return out
 
 
 def correlation(scores: dict[str, float], truth: dict[str, float], archs) -> tuple[float, float, int]:

@@ -160,16 +160,16 @@ def _cmd_demo(args) -> int:
 
 def _top_table(table, proxies: list[str], truth, top: int = 10) -> str:
     """The top architectures by the first proxy, with every proxy's value and the true accuracy."""
-    values: dict[str, dict[str, float]] = {}
-    for arch, proxy, value in zip(*(table.column(c).to_pylist() for c in ("arch", "proxy", "value"))):
-        values.setdefault(arch, {})[proxy] = value
+    from zcnas.store import scores_by_proxy
+
+    scores = scores_by_proxy(table)
     lead = proxies[0]
-    ranked = sorted((a for a in values if values[a].get(lead) == values[a].get(lead)),  # drop NaN
-                    key=lambda a: values[a][lead], reverse=True)[:top]
+    ranked = sorted((a for a, v in scores.get(lead, {}).items() if v == v),  # drop NaN
+                    key=lambda a: scores[lead][a], reverse=True)[:top]
     header = ["rank", "architecture"] + proxies + (["accuracy"] if truth else [])
     lines = [header]
     for rank, arch in enumerate(ranked, 1):
-        cells = [str(rank), arch] + [f"{values[arch].get(p, float('nan')):.4g}" for p in proxies]
+        cells = [str(rank), arch] + [f"{scores.get(p, {}).get(arch, float('nan')):.4g}" for p in proxies]
         if truth:
             acc = truth.values.get(arch)
             cells.append("-" if acc is None else f"{acc:.2f}")

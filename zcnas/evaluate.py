@@ -15,7 +15,6 @@ Rows are plain dicts of str/int/float/None (JSON-serialisable, for ``--json``).
 """
 from __future__ import annotations
 
-import logging
 import math
 import warnings
 from typing import Callable, Iterable
@@ -25,8 +24,8 @@ import pyarrow as pa
 from scipy import stats
 
 from zcnas.data.truth import Truth
+from zcnas.store import scores_by_proxy
 
-log = logging.getLogger(__name__)
 
 ArchFilter = Callable[[str], bool] | Iterable[str] | None
 
@@ -65,20 +64,8 @@ def evaluate(
     """
     accept = _accept(archs)
     top_k = tuple(int(k) for k in top_k)
-    proxies: dict[str, dict[str, float]] = {}
-    duplicates = 0
-    for arch, proxy, value in zip(
-        table.column("arch").to_pylist(), table.column("proxy").to_pylist(), table.column("value").to_pylist()
-    ):
-        if not accept(arch):
-            continue
-        scores = proxies.setdefault(proxy, {})
-        if arch in scores:
-            duplicates += 1
-            continue
-        scores[arch] = math.nan if value is None else float(value)
-    if duplicates:
-        log.warning("%d duplicate (arch, proxy) rows ignored (first kept)", duplicates)
+    proxies = {proxy: {a: v for a, v in scores.items() if accept(a)}
+               for proxy, scores in scores_by_proxy(table).items()}
     rows = []
     for proxy, scores in proxies.items():
         missing = sum(1 for a in scores if a not in truth.values)

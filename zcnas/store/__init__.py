@@ -220,3 +220,19 @@ def load_run_config(path: str | Path) -> dict:
 
 
 __all__ = ["SCHEMA", "ResultStore", "load_results", "load_run_config"]
+
+
+def scores_by_proxy(table: pa.Table) -> dict[str, dict[str, float]]:
+    """{proxy: {arch: value}} from a results table (proxies in order of first appearance; a null
+    value is NaN; a repeated (arch, proxy) row keeps the first and is logged)."""
+    scores: dict[str, dict[str, float]] = {}
+    duplicates = 0
+    for arch, proxy, value in zip(*(table.column(c).to_pylist() for c in ("arch", "proxy", "value"))):
+        per_arch = scores.setdefault(proxy, {})
+        if arch in per_arch:
+            duplicates += 1
+            continue
+        per_arch[arch] = math.nan if value is None else float(value)
+    if duplicates:
+        log.warning("%d duplicate (arch, proxy) rows ignored (first kept)", duplicates)
+    return scores
