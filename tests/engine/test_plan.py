@@ -50,10 +50,10 @@ def batches(n=6, count=2):
     return [(torch.randn(n, 3, 4, 4, generator=g), torch.arange(n) % 3) for _ in range(count)]
 
 
-def run(names, net=None, seed=0):
+def run(names, net=None, seed=0, memory_format="contiguous"):
     torch.manual_seed(0)
     net = net or CountingNet()
-    plan = Plan(names)
+    plan = Plan(names, memory_format=memory_format)
     CountingNet.forwards = _Count.backwards = 0
     res = plan.score(net, batches(), seed=seed)
     return plan, res, CountingNet.forwards, _Count.backwards
@@ -112,6 +112,22 @@ def test_shared_passes_give_the_same_values_as_separate_plans():
     for name in available():
         _, alone, _, _ = run([name])
         np.testing.assert_allclose(alone[name].value, together[name].value, rtol=1e-6, err_msg=name)
+
+
+def test_memory_formats_agree_within_float_rounding():
+    names = [n for n in available() if n != "grasp" and not n.startswith("grasp_")]
+    _, nchw, _, _ = run(names)
+    _, nhwc, _, _ = run(names, memory_format="channels_last")
+    for name in names:
+        np.testing.assert_allclose(nhwc[name].value, nchw[name].value, rtol=1e-5, err_msg=name)
+
+
+def test_auto_memory_format_is_channels_last_on_cpu_unless_grasp_is_asked_for():
+    assert Plan(["snip", "nwot"])._channels_last(torch.device("cpu"))
+    assert not Plan(["snip", "grasp"])._channels_last(torch.device("cpu"))
+    assert not Plan(["snip"], memory_format="contiguous")._channels_last(torch.device("cpu"))
+    with pytest.raises(UserError, match="unknown memory format 'nhwc'.*channels_last"):
+        Plan(["snip"], memory_format="nhwc")
 
 
 def test_caller_model_is_not_mutated():

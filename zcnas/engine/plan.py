@@ -16,6 +16,8 @@ from zcnas.engine.types import MAIN_FORWARD, Pass, PassOutputs, ProxyResult
 
 log = logging.getLogger(__name__)
 
+MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
+
 
 def _registry():
     from zcnas.proxies import registry  # imported late: the proxies import zcnas.engine.types
@@ -32,17 +34,25 @@ class Plan:
     ``plan.last_layer_names`` the weight layers the per-layer vectors follow.
     """
 
-    def __init__(self, proxy_names: Sequence[str], backend: str = "auto"):
+    def __init__(self, proxy_names: Sequence[str], backend: str = "auto", memory_format: str = "auto"):
         """proxy_names: registered proxy names (UserError for an unknown one); duplicates are dropped.
         backend: the zcnas.ops backend for saliency_stats, pack_signs and hamming_gram ("auto",
         "cpp", "triton", "torch"); logdet_psd always runs with "auto" (it has only a torch backend).
+        memory_format: layout of the private model copy and batches in the main and second-batch
+        passes: "contiguous" (NCHW), "channels_last" (NHWC), or "auto": channels_last on the CPU unless
+        the plan needs grasp's Hessian-vector product (measured in benchmarks/bench_proxies.py:
+        faster forwards and backwards, slower double backward). Scores do not depend on it beyond
+        float rounding.
         """
         from zcnas.ops._backend import BACKENDS
         from zcnas.errors import unknown
 
         if backend not in BACKENDS:
             raise unknown("backend", backend, BACKENDS)
+        if memory_format not in MEMORY_FORMATS:
+            raise unknown("memory format", memory_format, MEMORY_FORMATS)
         self.backend = backend
+        self.memory_format = memory_format
         registry = _registry()
         names = list(dict.fromkeys(proxy_names))
         for name in names:
@@ -90,6 +100,9 @@ class Plan:
         private = None
         if main or Pass.SECOND_BATCH in self.passes:
             private = copy.deepcopy(model)
+            if self._channels_last(device):
+                private = private.to(memory_format=torch.channels_last)
+                batches = [P.channels_last_batch(b) for b in batches]
         if main:
             if len(batches) < 1:
                 for p in main:
@@ -111,6 +124,11 @@ class Plan:
         self.last_timings = timings
         self.last_layer_names = out.layer_names
         return {spec.name: self._evaluate(spec, out, failed) for spec in self.specs}
+
+    def _channels_last(self, device: torch.device) -> bool:
+        if self.memory_format == "auto":
+            return device.type == "cpu" and Pass.HESSIAN_VECTOR not in self.passes
+        return self.memory_format == "channels_last"
 
     @staticmethod
     def _evaluate(spec, out: PassOutputs, failed: dict[Pass, str]) -> ProxyResult:
