@@ -7,6 +7,9 @@
    the committed sample with run seeds 1..--seeds (a new minibatch draw and new initial weights each);
    seed 0 comes from the reproduction run. The spread of tau over seeds on the same architectures is the
    part of the gap that a different minibatch and initialisation alone can move.
+3. batches: the same missed proxies (not synflow: it sees no data) on the same strings with seed 0 and
+   the `natural-patches` source (64 different real photo crops per batch, against the 20 CIFAR images
+   behind every `cifar-sample` batch): does a more varied minibatch move tau towards the paper?
 
 Writes benchmarks/results/nb201_misses.{md,csv}. Scores are stored under --out and resume.
 
@@ -41,9 +44,13 @@ MISSED = {
 WHOLE_SPACE = ("synflow", "params")  # no minibatch forward: cheap enough for 15,625 strings
 
 
+def data_dependent(dataset: str) -> list[str]:
+    return [p for p in MISSED[dataset] if p != "synflow"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=("population", "seeds", "both"), default="both")
+    parser.add_argument("--part", choices=("population", "seeds", "batches", "all"), default="all")
     parser.add_argument("--subset", type=int, default=150, help="leading strings of the committed sample")
     parser.add_argument("--seeds", type=int, default=3, help="extra run seeds 1..N")
     parser.add_argument("--datasets", default=",".join(DATASETS))
@@ -60,12 +67,17 @@ def main() -> None:
     subset.write_text("\n".join(SAMPLE.read_text().split()[: args.subset]) + "\n")
     if not args.report_only:
         for dataset in datasets:
-            if args.part in ("population", "both"):
+            if args.part in ("population", "all"):
                 where = out / "space" / dataset
                 print(f"whole space, {dataset} -> {where}", flush=True)
                 score_space("nb201", list(WHOLE_SPACE), archs="all", dataset=dataset, data="cifar-sample",
                             batch_size=64, seed=0, out=where, resume=where.exists())
-            if args.part in ("seeds", "both"):
+            if args.part in ("batches", "all"):
+                where = out / "batches" / dataset / "natural-patches"
+                print(f"natural-patches, {dataset} -> {where}", flush=True)
+                score_space("nb201", data_dependent(dataset), archs=f"file:{subset}", dataset=dataset,
+                            data="natural-patches", batch_size=64, seed=0, out=where, resume=where.exists())
+            if args.part in ("seeds", "all"):
                 for seed in range(1, args.seeds + 1):
                     where = out / "seeds" / dataset / f"seed{seed}"
                     print(f"seed {seed}, {dataset} -> {where}", flush=True)
@@ -82,7 +94,7 @@ def report(args, datasets, out: Path, subset: Path) -> None:
     rows = []
     lines = [f"# Diagnosing the NB201 Table 2 misses ({env['date']}, git {env['git_sha']})", "",
              f"Command: `python benchmarks/diagnose_nb201_misses.py --subset {args.subset} --seeds {args.seeds}`", ""]
-    space_rows, seed_rows = [], []
+    space_rows, seed_rows, batch_rows = [], [], []
     for dataset in datasets:
         truth = load_truth(truth_csv, f"test_acc_{dataset}").values
         paper = {p: v[DATASETS.index(dataset)] for p, v in PAPER_TAU.items()}
@@ -115,6 +127,17 @@ def report(args, datasets, out: Path, subset: Path) -> None:
                        "paper_tau": paper[proxy]}
                 rows.append(row)
                 seed_rows.append(row)
+        patches = out / "batches" / dataset / "natural-patches"
+        if patches.exists() and seed0.exists():
+            natural = scores_by_proxy(zcnas.load_results(patches))
+            sampled = scores_by_proxy(zcnas.load_results(seed0))
+            for proxy in data_dependent(dataset):
+                row = {"experiment": "batches", "dataset": dataset, "proxy": proxy, "n": len(sub),
+                       "tau_cifar_sample": correlation(sampled[proxy], truth, sub)[0],
+                       "tau_natural_patches": correlation(natural[proxy], truth, sub)[0],
+                       "paper_tau": paper[proxy]}
+                rows.append(row)
+                batch_rows.append(row)
     if space_rows:
         lines += ["## 1. Population: whole space (15,625 strings) against the 1,000-string sample", "",
                   "| dataset | proxy | tau, whole space | tau, sample | paper | rho, whole space | "
@@ -131,6 +154,14 @@ def report(args, datasets, out: Path, subset: Path) -> None:
         for r in seed_rows:
             lines.append(f"| {r['dataset']} | {r['proxy']} | {r['tau_per_seed']} | {r['tau_seed_mean']:.3f} | "
                          f"{r['tau_seed_sd']:.3f} | {r['tau_sample_1000_seed0']:.3f} | {r['paper_tau']:.2f} |")
+        lines.append("")
+    if batch_rows:
+        lines += [f"## 3. Batches: tau on the first {len(sub)} sampled strings, seed 0, two minibatch sources", "",
+                  "| dataset | proxy | cifar-sample (20 images) | natural-patches (64 crops) | paper |",
+                  "|---|---|---|---|---|"]
+        for r in batch_rows:
+            lines.append(f"| {r['dataset']} | {r['proxy']} | {r['tau_cifar_sample']:.3f} | "
+                         f"{r['tau_natural_patches']:.3f} | {r['paper_tau']:.2f} |")
         lines.append("")
     fields = list(dict.fromkeys(k for r in rows for k in r))
     with (RESULTS / "nb201_misses.csv").open("w", newline="") as handle:

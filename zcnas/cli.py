@@ -67,7 +67,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--archs", default="all", help="'all', 'sample:N' or 'file:PATH' (default: all)")
     parser.add_argument("--dataset", default="cifar10", help="cifar10 | cifar100 | ImageNet16-120")
     parser.add_argument("--data", default="synthetic",
-                        help="minibatch source: synthetic | cifar-sample | path to cifar-10-batches-py or cifar-100-python")
+                        help="minibatch source: synthetic | cifar-sample | natural-patches | path to cifar-10-batches-py or cifar-100-python")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--chunk-size", type=int, default=25, help="architectures per stored shard")
@@ -186,7 +186,7 @@ def _cmd_list(args) -> int:
     for name in spaces():
         print(f"space {name}: datasets {', '.join(get_space(name).datasets)}")
     print("proxies: " + ", ".join(available()))
-    print("data sources: synthetic, cifar-sample, or a path to cifar-10-batches-py / cifar-100-python")
+    print("data sources: synthetic, cifar-sample, natural-patches, or a path to cifar-10-batches-py / cifar-100-python")
     return 0
 
 

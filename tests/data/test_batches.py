@@ -55,7 +55,7 @@ def test_sample_labels_follow_images(data_dir):
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_deterministic_per_seed_and_different_across_seeds(source, request):
-    if source == "cifar-sample":
+    if source != "synthetic":
         request.getfixturevalue("data_dir")
     a = make_batches(source, "cifar10", 32, seed=5)
     b = make_batches(source, "cifar10", 32, seed=5)
@@ -65,6 +65,17 @@ def test_deterministic_per_seed_and_different_across_seeds(source, request):
     assert batch_digest(a) == batch_digest(b) != batch_digest(c)
     assert not torch.equal(a[0].x, c[0].x)
     assert not torch.equal(a[0].x, a[1].x)  # batch 1 is a different draw from the same source
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_natural_patches_batches_of_distinct_photo_crops(data_dir, dataset):
+    batches = make_batches("natural-patches", dataset, 64, seed=2, count=2)
+    for b in batches:
+        assert b.x.shape == (64, *SHAPES[dataset]) and b.x.dtype == torch.float32
+        assert 0 <= int(b.y.min()) and int(b.y.max()) < CLASSES[dataset]
+        assert distinct_rows(b.x) == 64
+    assert not torch.equal(batches[0].x, batches[1].x)
+    assert describe_source("natural-patches") == "natural-patches"
 
 
 @pytest.mark.parametrize("dataset", ["cifar10", "ImageNet16-120"])

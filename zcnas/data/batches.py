@@ -5,6 +5,10 @@ Sources (see ``SOURCES``):
 - ``synthetic``: x ~ N(0, 1) and labels uniform over the dataset's classes, from a seeded torch.Generator.
 - ``cifar-sample``: the 20 real CIFAR test images of ``<data_root>/images/cifar_sample.npz``, expanded to
   the batch size with the standard CIFAR training augmentation.
+- ``natural-patches``: the 448 real 32x32 photo crops of ``<data_root>/images/natural_patches_32x32.npz``
+  (7 public-domain photos), same augmentation, labels drawn uniformly over the dataset's classes by the
+  seed (the crops have no CIFAR class). More distinct real images than the CIFAR sample: a batch of 64
+  holds 64 different crops (two batches are independent draws and may share some).
 - a path to a ``cifar-10-batches-py`` or ``cifar-100-python`` folder: the training set, sampled by the seed,
   same augmentation.
 
@@ -37,8 +41,9 @@ from zcnas.paths import data_file
 log = logging.getLogger(__name__)
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
-SOURCES = ("synthetic", "cifar-sample")
+SOURCES = ("synthetic", "cifar-sample", "natural-patches")
 SAMPLE_FILE = "images/cifar_sample.npz"
+PATCHES_FILE = "images/natural_patches_32x32.npz"
 
 # (channels, height, width), classes, mean, std, padding of the random crop.
 _SPEC = {
@@ -77,8 +82,8 @@ def describe_source(source: str | Path) -> str:
     source = str(source)
     if source == "synthetic":
         return "synthetic"
-    if source == "cifar-sample":
-        return "cifar-sample"
+    if source in ("cifar-sample", "natural-patches"):
+        return source
     path = Path(source)
     if path.is_dir():
         return f"{_folder_kind(path)}:{path.resolve()}"
@@ -213,20 +218,11 @@ def _unknown_source(source: str) -> UserError:
 def _real_images(source: str, dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """uint8 images [N, H, W, 3] and int64 labels [N] for a real-image source and dataset."""
     if source == "cifar-sample":
-        path = data_file(SAMPLE_FILE)
-        if path is None:
-            raise UserError(
-                f"the cifar-sample source needs the shared benchmark data file {SAMPLE_FILE}, which was not "
-                "found: set ZCNAS_DATA to the data folder"
-            )
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                prefix = "cifar10" if dataset == "cifar10" else "cifar100"
-                images = np.asarray(npz[f"{prefix}_images"], dtype=np.uint8)
-                labels = np.asarray(npz[f"{prefix}_labels"], dtype=np.int64)
-        except (OSError, KeyError, ValueError) as err:
-            raise UserError(f"cannot read data file {path}: {err}") from err
-        kind = "cifar-10" if dataset == "cifar10" else "cifar-100"
+        prefix = "cifar10" if dataset == "cifar10" else "cifar100"
+        images, labels = _read_npz(source, SAMPLE_FILE, f"{prefix}_images", f"{prefix}_labels")
+    elif source == "natural-patches":
+        images, _ = _read_npz(source, PATCHES_FILE, "images", "labels")
+        labels = torch.randint(_spec(dataset)[1], (len(images),), generator=_derive(seed, "patch-labels")).numpy()
     else:
         folder = Path(source)
         if not folder.is_dir():
@@ -243,6 +239,19 @@ def _real_images(source: str, dataset: str, seed: int) -> tuple[np.ndarray, np.n
         images = _downsample2(images)
         labels = torch.randint(120, (len(images),), generator=_derive(seed, "in16-labels")).numpy()
     return images, labels
+
+
+def _read_npz(source: str, relative: str, images_key: str, labels_key: str) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 images [N, H, W, 3] and int64 labels [N] from a shared data file."""
+    path = data_file(relative)
+    if path is None:
+        raise UserError(f"the {source} source needs the shared benchmark data file {relative}, which was not "
+                        "found: set ZCNAS_DATA to the data folder")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return np.asarray(npz[images_key], dtype=np.uint8), np.asarray(npz[labels_key], dtype=np.int64)
+    except (OSError, KeyError, ValueError) as err:
+        raise UserError(f"cannot read data file {path}: {err}") from err
 
 
 def _downsample2(images: np.ndarray) -> np.ndarray:
