@@ -2,7 +2,9 @@
 
 1. population: the whole space. synflow (its input is ones(1, ...), so the minibatch plays no part),
    and params (a deterministic control) on all 15,625 architecture strings of each dataset; tau on
-   the whole space against tau on the committed 1,000-string sample.
+   the whole space against tau on the committed 1,000-string sample. params is also counted on every
+   string's own network (no class deduplication), because members of one class can differ in the
+   parameters of operations that no path uses.
 2. seeds: the missed proxies, per dataset where they missed, rescored on the first --subset strings of
    the committed sample with run seeds 1..--seeds (a new minibatch draw and new initial weights each);
    seed 0 comes from the reproduction run. The spread of tau over seeds on the same architectures is the
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import statistics
 import sys
 from pathlib import Path
@@ -31,6 +34,7 @@ import zcnas  # noqa: E402
 from zcnas.data.truth import load_truth  # noqa: E402
 from zcnas.paths import data_file  # noqa: E402
 from zcnas.runner import score_space  # noqa: E402
+from zcnas.spaces import get_space  # noqa: E402
 from zcnas.spaces.nb201 import has_unreachable_ops  # noqa: E402
 from zcnas.store import scores_by_proxy  # noqa: E402
 
@@ -42,6 +46,16 @@ MISSED = {
     "ImageNet16-120": ("grasp", "tcet_synflow"),
 }
 WHOLE_SPACE = ("synflow", "params")  # no minibatch forward: cheap enough for 15,625 strings
+
+
+def own_params(out: Path, dataset: str) -> dict[str, float]:
+    """Parameters (millions) of every string's own network, cached under out."""
+    path = out / f"own_params_{dataset}.json"
+    if not path.exists():
+        space = get_space("nb201")
+        counts = {a: sum(p.numel() for p in space.build(a, dataset).parameters()) / 1e6 for a in space.all()}
+        path.write_text(json.dumps(counts))
+    return json.loads(path.read_text())
 
 
 def data_dependent(dataset: str) -> list[str]:
@@ -72,6 +86,7 @@ def main() -> None:
                 print(f"whole space, {dataset} -> {where}", flush=True)
                 score_space("nb201", list(WHOLE_SPACE), archs="all", dataset=dataset, data="cifar-sample",
                             batch_size=64, seed=0, out=where, resume=where.exists())
+                own_params(out, dataset)
             if args.part in ("batches", "all"):
                 where = out / "batches" / dataset / "natural-patches"
                 print(f"natural-patches, {dataset} -> {where}", flush=True)
@@ -100,16 +115,19 @@ def report(args, datasets, out: Path, subset: Path) -> None:
         paper = {p: v[DATASETS.index(dataset)] for p, v in PAPER_TAU.items()}
         where = out / "space" / dataset
         if where.exists():
-            scores = scores_by_proxy(zcnas.load_results(where))
+            scores = {("params (class value)" if p == "params" else p): v
+                      for p, v in scores_by_proxy(zcnas.load_results(where)).items()}
+            if (out / f"own_params_{dataset}.json").exists():
+                scores["params (own network)"] = own_params(out, dataset)
             everything = sorted(truth)
             reachable = [a for a in everything if not has_unreachable_ops(a)]
-            for proxy in WHOLE_SPACE:
+            for proxy in scores:
                 whole, rho_whole, n = correlation(scores[proxy], truth, everything)
                 sampled, _, _ = correlation(scores[proxy], truth, sample)
                 tau_reach, rho_reach, _ = correlation(scores[proxy], truth, reachable)
                 row = {"experiment": "population", "dataset": dataset, "proxy": proxy, "n": n,
                        "tau_whole_space": whole, "tau_sample_1000": sampled, "rho_whole_space": rho_whole,
-                       "tau_reachable": tau_reach, "rho_reachable": rho_reach, "paper_tau": paper[proxy]}
+                       "tau_reachable": tau_reach, "rho_reachable": rho_reach, "paper_tau": paper[proxy.split()[0]]}
                 rows.append(row)
                 space_rows.append(row)
         seed0 = Path(args.repro) / dataset

@@ -1,7 +1,9 @@
 """The run loop: score a set of architectures of a space with a set of proxies, in resumable chunks.
 
 Each canonical (isomorphism) class is scored once, on its first member in the requested order, and the
-value is reported for every member (the ``scored_arch`` column says which member was scored). Finished
+value is reported for every member (the ``scored_arch`` column says which member was scored). Counts
+over the network itself (params, flops: ``per_member`` proxies) are computed on every member's own
+network, because operations that no path uses still have parameters. Finished
 chunks are stored atomically, so a crash costs at most the chunk in flight; Ctrl-C also flushes the
 architectures finished in the current chunk before stopping.
 """
@@ -104,6 +106,7 @@ def score_space(
     if chunk_size < 1:
         raise UserError(f"bad chunk size {chunk_size}; accepted: a positive integer")
     plan = Plan(proxies)
+    member_plan = _member_plan(proxies)
     arch_list = resolve_archs(search_space, archs, seed)
     batches = make_batches(data, dataset, batch_size, seed)
     config = {
@@ -132,7 +135,7 @@ def score_space(
     start = time.perf_counter()
     try:
         for canon, members in todo.items():
-            rows = _score_class(search_space, plan, canon, members, dataset, batches, seed)
+            rows = _score_class(search_space, plan, member_plan, canon, members, dataset, batches, seed)
             for row in rows:
                 if row["error"] is not None:
                     summary.failures[row["proxy"]] = summary.failures.get(row["proxy"], 0) + 1
@@ -153,40 +156,61 @@ def score_space(
     return summary
 
 
+def _member_plan(proxies: list[str]) -> Plan | None:
+    """The plan of the per-member proxies among ``proxies`` (None if there are none)."""
+    from zcnas.proxies import REGISTRY
+
+    names = [name for name in proxies if REGISTRY[name].per_member]
+    return Plan(names) if names else None
+
+
 def _score_class(
     space: SearchSpace,
     plan: Plan,
+    member_plan: Plan | None,
     canon: str,
     members: list[str],
     dataset: str,
     batches,
     seed: int,
 ) -> list[dict]:
-    """Build the class representative once, score it, and emit one row per (member, proxy)."""
+    """Build the class representative once, score it, and emit one row per (member, proxy); per-member
+    proxies are recomputed on each further member's own network (two samples suffice for counts)."""
     scored = members[0]
-    started = time.perf_counter()
-    model_seed = arch_seed(scored, seed)
-    torch.manual_seed(model_seed)
-    model = space.build(scored, dataset)
-    results = plan.score(model, batches, seed=model_seed)
-    seconds = time.perf_counter() - started
+    results, seconds = _score_arch(space, plan, scored, dataset, batches, seed)
     rows = []
     for arch in members:
+        own, own_seconds = {}, 0.0
+        if member_plan is not None and arch != scored:
+            small = [(b[0][:2], b[1][:2]) for b in batches[:1]]
+            own, own_seconds = _score_arch(space, member_plan, arch, dataset, small, seed)
         for name, result in results.items():
+            by, took = (arch, own_seconds) if name in own else (scored, seconds)
+            result = own.get(name, result)
             per_layer = None if result.per_layer is None else np.asarray(result.per_layer, dtype=np.float64)
             rows.append(
                 {
                     "arch": arch,
                     "canonical_arch": canon,
-                    "scored_arch": scored,
+                    "scored_arch": by,
                     "proxy": name,
                     "value": float(result.value),
                     "per_layer": None if per_layer is None else per_layer.tolist(),
                     "error": result.error,
-                    "seconds": seconds,
+                    "seconds": took,
                 }
             )
     return rows
+
+
+def _score_arch(space: SearchSpace, plan: Plan, arch: str, dataset: str, batches, seed: int):
+    """(results, seconds) of one architecture built with its stable seed."""
+    started = time.perf_counter()
+    model_seed = arch_seed(arch, seed)
+    torch.manual_seed(model_seed)
+    model = space.build(arch, dataset)
+    results = plan.score(model, batches, seed=model_seed)
+    return results, time.perf_counter() - started
 
 
 def _progress_bar(total: int, enabled: bool):

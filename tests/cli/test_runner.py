@@ -8,6 +8,7 @@ import zcnas
 from zcnas import runner
 from zcnas.cli import main
 from zcnas.errors import UserError
+from zcnas.spaces import get_space
 
 CHEAP = ["params", "flops", "nwot", "synflow"]
 RUN = dict(space="nb201", archs="sample:10", dataset="cifar10", data="synthetic", batch_size=8, seed=3,
@@ -64,10 +65,31 @@ def test_each_class_scored_once_and_reported_for_every_member(tmp_path):
     other = "|nor_conv_1x1~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|nor_conv_1x1~0|nor_conv_1x1~1|nor_conv_1x1~2|"
     archs.write_text("\n".join([twin_a, twin_b, other]) + "\n")
     run = dict(RUN, archs=f"file:{archs}")
-    summary = runner.score_space(proxies=["params"], out=tmp_path / "r", **run)
+    summary = runner.score_space(proxies=["snip", "params", "flops"], out=tmp_path / "r", **run)
     assert (summary.requested, summary.classes, summary.scored) == (3, 2, 2)
-    scored = {row[0]: row[3] for row in _rows(tmp_path / "r")}
+    rows = {(row[0], row[1]): row for row in _rows(tmp_path / "r")}
+    scored = {arch: row[3] for (arch, proxy), row in rows.items() if proxy == "snip"}
     assert scored == {twin_a: twin_a, twin_b: twin_a, other: other}
+    assert rows[twin_b, "snip"][2] == rows[twin_a, "snip"][2]
+
+
+def test_counts_are_taken_on_each_members_own_network(tmp_path):
+    space = get_space("nb201")
+    # one class: node 1 receives nothing, so the conv on edge 1->2 never matters, but has parameters
+    with_dead_conv = "|none~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|none~1|nor_conv_1x1~2|"
+    without = "|none~0|+|skip_connect~0|none~1|+|skip_connect~0|none~1|nor_conv_1x1~2|"
+    assert space.canonical(with_dead_conv) == space.canonical(without)
+    archs = tmp_path / "archs.txt"
+    archs.write_text(f"{with_dead_conv}\n{without}\n")
+    runner.score_space(proxies=["params", "flops", "snip"], out=tmp_path / "r", **dict(RUN, archs=f"file:{archs}"))
+    rows = {(row[0], row[1]): row for row in _rows(tmp_path / "r")}
+    for arch in (with_dead_conv, without):
+        own = sum(p.numel() for p in space.build(arch, "cifar10").parameters()) / 1e6
+        assert rows[arch, "params"][2] == pytest.approx(own, rel=1e-12)
+        assert rows[arch, "params"][3] == rows[arch, "flops"][3] == arch
+        assert rows[arch, "snip"][3] == with_dead_conv
+    assert rows[with_dead_conv, "params"][2] > rows[without, "params"][2]
+    assert rows[with_dead_conv, "flops"][2] > rows[without, "flops"][2]
 
 
 @pytest.mark.parametrize(

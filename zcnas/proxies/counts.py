@@ -6,14 +6,14 @@ from zcnas.engine.types import Pass, PassOutputs, ProxyResult
 from zcnas.proxies.registry import proxy, result
 
 
-@proxy("params", needs={Pass.MODEL})
+@proxy("params", needs={Pass.MODEL}, per_member=True)
 def params(out: PassOutputs) -> ProxyResult:
     """Number of all parameters (every ``model.parameters()`` entry: conv, linear, BN affine), in
     millions. No per-layer vector."""
     return result(out.param_count / 1e6)
 
 
-@proxy("flops", needs={Pass.SHAPES})
+@proxy("flops", needs={Pass.SHAPES}, per_member=True)
 def flops(out: PassOutputs) -> ProxyResult:
     """Multiply-accumulates of the conv and linear layers for one input sample, in millions.
 

@@ -11,23 +11,30 @@ ProxyFn = Callable[[PassOutputs], ProxyResult]
 
 @dataclass(frozen=True)
 class ProxySpec:
-    """A registered proxy: its name, the passes it reads, and the function computing it."""
+    """A registered proxy: its name, the passes it reads, and the function computing it.
+
+    per_member: the value is a count over the architecture's own network (params, flops), which can
+    differ between members of one isomorphism class (operations on edges that no path uses still have
+    parameters), so a run computes it for every member instead of once per class.
+    """
 
     name: str
     needs: frozenset[Pass]
     fn: ProxyFn
+    per_member: bool = False
 
 
 REGISTRY: dict[str, ProxySpec] = {}
 
 
-def proxy(name: str, needs: Iterable[Pass] = ()) -> Callable[[ProxyFn], ProxyFn]:
-    """Register ``fn`` as proxy ``name`` reading the outputs of ``needs`` (Pass.MODEL always runs)."""
+def proxy(name: str, needs: Iterable[Pass] = (), per_member: bool = False) -> Callable[[ProxyFn], ProxyFn]:
+    """Register ``fn`` as proxy ``name`` reading the outputs of ``needs`` (Pass.MODEL always runs);
+    ``per_member``: see ProxySpec."""
 
     def register(fn: ProxyFn) -> ProxyFn:
         if name in REGISTRY:
             raise ValueError(f"proxy {name!r} registered twice")
-        REGISTRY[name] = ProxySpec(name, frozenset(needs) | {Pass.MODEL}, fn)
+        REGISTRY[name] = ProxySpec(name, frozenset(needs) | {Pass.MODEL}, fn, per_member)
         return fn
 
     return register
