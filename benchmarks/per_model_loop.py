@@ -8,6 +8,7 @@ Kept outside the package on purpose: it is a benchmark baseline, not a code path
 from __future__ import annotations
 
 import copy
+import math
 from typing import Callable
 
 import numpy as np
@@ -88,7 +89,11 @@ def jacob_cov(model, x, y):
     model.zero_grad()
     model(x).sum().backward()
     jac = x.grad.reshape(x.shape[0], -1).double().numpy()
-    eig = np.linalg.eigvalsh(np.corrcoef(jac))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.corrcoef(jac)
+    if not np.isfinite(corr).all():  # as foresight: an output that ignores the input scores NaN
+        return math.nan
+    eig = np.linalg.eigvalsh(corr)
     k = 1e-5
     return float(-np.sum(np.log(eig + k) + 1.0 / (eig + k)))
 

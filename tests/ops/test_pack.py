@@ -90,3 +90,23 @@ def test_pack_cpp_reads_channels_last_in_place(monkeypatch):
 
     monkeypatch.setattr(torch.Tensor, "contiguous", no_copy)
     assert torch.equal(pack_signs(x, backend="cpp"), want)
+
+
+@pytest.mark.parametrize("backend", backend_params())
+@pytest.mark.parametrize("shape", [(5, 3, 7, 11), (4, 16, 8, 8), (3, 2, 3, 5, 7)], ids=str)
+def test_memory_order_packs_the_stride_sorted_permutation_and_keeps_the_gram(backend, shape, device):
+    from zcnas.ops import hamming_gram
+
+    x = _random(shape, torch.float32, seed=7).to(device)
+    for name, y in _layouts(x):
+        units = y[0].numel()
+        dims = sorted(range(1, y.dim()), key=lambda d: -y.stride(d))
+        codes = pack_signs(y, backend=backend, order="memory").cpu()
+        assert torch.equal(codes, reference.pack_signs(y.permute(0, *dims).cpu())), name
+        logical_k = hamming_gram(reference.pack_signs(y.cpu()).unsqueeze(0), units)
+        assert torch.equal(hamming_gram(codes.unsqueeze(0), units), logical_k), name
+
+
+def test_unknown_order_names_the_accepted_ones():
+    with pytest.raises(ValueError, match="unknown order 'nhwc'; accepted: logical, memory"):
+        pack_signs(torch.ones(2, 3), order="nhwc")

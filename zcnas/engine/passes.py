@@ -125,7 +125,7 @@ def main_pass(model: nn.Module, batch, need: set[Pass], out: PassOutputs, counts
 
     def relu_hook(_module, inputs):
         a = inputs[0].detach()
-        relu_codes.append(ops.pack_signs(a, backend=out.backend))
+        relu_codes.append(ops.pack_signs(a, backend=out.backend, order="memory"))
         relu_units[0] += a[0].numel()
 
     def layer_hook(index: int, module: nn.Module):
@@ -133,7 +133,7 @@ def main_pass(model: nn.Module, batch, need: set[Pass], out: PassOutputs, counts
             if Pass.SHAPES in need:
                 macs[index] += output[0].numel() * fan_in(module)
             if Pass.LAYER_CODES in need:
-                layer_codes[index].append(ops.pack_signs(output.detach(), backend=out.backend))
+                layer_codes[index].append(ops.pack_signs(output.detach(), backend=out.backend, order="memory"))
                 layer_units[index] += output[0].numel()
             if Pass.FISHER in need:
                 acts.append((index, output))

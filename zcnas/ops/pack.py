@@ -65,14 +65,25 @@ def _triton_pack(x: torch.Tensor) -> torch.Tensor:
     return kernel_module("pack").pack_signs(view)
 
 
-def pack_signs(x: torch.Tensor, backend: str = "auto") -> torch.Tensor:
+ORDERS = ("logical", "memory")
+
+
+def pack_signs(x: torch.Tensor, backend: str = "auto", order: str = "logical") -> torch.Tensor:
     """Packed signs: x float [N, ...] (any layout) -> int64 [N, ceil(U / 64)], U = x[0].numel().
 
-    Bit j of word w of row n is 1[x[n].flatten()[64 w + j] > 0] (so NaN and -0.0 give 0).
+    order "logical": bit j of word w of row n is 1[x[n].flatten()[64 w + j] > 0] (so NaN and -0.0 give 0).
+    order "memory": the units of each sample in the order of their strides (largest first; for a
+    channels_last tensor, H, W, C), the same permutation for every sample. Hamming distances, and so
+    hamming_gram, do not depend on the order of the units, and this order reads every layout as rows.
     """
     x = x.detach()
     if x.dim() == 0:
         raise ValueError("x must have a sample dimension: float [N, ...], got a scalar")
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {order!r}; accepted: {', '.join(ORDERS)}")
+    if order == "memory" and x.dim() > 2:
+        dims = sorted(range(1, x.dim()), key=lambda d: -x.stride(d))
+        x = x.permute(0, *dims)
     n = x.shape[0]
     units = math.prod(x.shape[1:])
     chosen = resolve("pack_signs", backend, x)
