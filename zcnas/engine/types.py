@@ -73,7 +73,7 @@ class PassOutputs:
     # main forward
     num_classes: int | None = None
     flops_per_layer: np.ndarray | None = None  # float64 [L] multiply-accumulates per sample
-    relu_codes: torch.Tensor | None = None  # int64 [N, W] every ReLU call's codes, concatenated; units in memory order (only Hamming distances are used)
+    relu_codes: torch.Tensor | None = None  # int64 [N, W] all ReLU calls' codes (units in memory order)
     relu_units: int | None = None  # real (unpadded) units over all ReLU calls
     relu_calls: int = 0
     layer_codes: torch.Tensor | None = None  # int64 [N, W] per weight layer, concatenated
