@@ -3,6 +3,7 @@
 For each architecture, side by side in one run: one plain forward+backward (the floor), the plan
 scoring grad_norm, snip, grasp, fisher, jacob_cov, plain, synflow and nwot together, and the per-model
 loop of benchmarks/per_model_loop.py (model rebuilt per proxy, each proxy's own passes, Python hooks).
+Also the plan with grasp alone: its exact Hessian-vector product bounds what sharing passes can save.
 Values are checked to agree before timing. Rows go to benchmarks/results/bench_plan.csv.
 
     python benchmarks/bench_plan.py --archs 5 --batch-size 64
@@ -41,6 +42,7 @@ def main() -> None:
     batches = make_batches(args.data, "cifar10", args.batch_size, args.seed)
     x, y = batches[0]
     plan = Plan(list(FORESIGHT))
+    grasp_only = Plan(["grasp"])
     rows = []
     for arch in space.sample(args.archs, args.seed):
         seed = arch_seed(arch, args.seed)
@@ -66,21 +68,25 @@ def main() -> None:
         floor, floor_spread = time_call(forward_backward, args.repeat)
         planned, plan_spread = time_call(lambda: plan.score(model, batches, seed=seed), args.repeat)
         looped, loop_spread = time_call(lambda: score_per_model(build, x, y), args.repeat)
+        grasp_alone, _ = time_call(lambda: grasp_only.score(model, batches, seed=seed), args.repeat)
         row = {
             "arch": arch, "batch_size": args.batch_size, "proxies": len(FORESIGHT),
             "fwd_bwd_s": floor, "plan_s": planned, "loop_s": looped,
             "plan_over_fwd_bwd": planned / floor, "loop_over_fwd_bwd": looped / floor,
-            "loop_over_plan": looped / planned,
+            "loop_over_plan": looped / planned, "grasp_alone_s": grasp_alone,
+            "grasp_alone_over_fwd_bwd": grasp_alone / floor,
             "spread_s": f"{floor_spread:.3f}/{plan_spread:.3f}/{loop_spread:.3f}",
         }
         rows.append(row)
         print(f"{arch}: fwd+bwd {floor:.3f}s  plan {planned:.3f}s ({row['plan_over_fwd_bwd']:.2f}x)  "
-              f"loop {looped:.3f}s ({row['loop_over_fwd_bwd']:.2f}x)  loop/plan {row['loop_over_plan']:.2f}x")
+              f"loop {looped:.3f}s ({row['loop_over_fwd_bwd']:.2f}x)  loop/plan {row['loop_over_plan']:.2f}x  "
+              f"grasp alone {row['grasp_alone_over_fwd_bwd']:.2f}x")
     path = append_rows("bench_plan", rows)
-    med = {k: statistics.median(r[k] for r in rows) for k in ("plan_over_fwd_bwd", "loop_over_fwd_bwd", "loop_over_plan")}
+    med = {k: statistics.median(r[k] for r in rows)
+           for k in ("plan_over_fwd_bwd", "loop_over_fwd_bwd", "loop_over_plan", "grasp_alone_over_fwd_bwd")}
     print(f"median over {len(rows)} architectures: plan = {med['plan_over_fwd_bwd']:.2f} fwd+bwd, "
-          f"per-model loop = {med['loop_over_fwd_bwd']:.2f} fwd+bwd, plan is {med['loop_over_plan']:.2f}x faster "
-          f"(rows appended to {path})")
+          f"per-model loop = {med['loop_over_fwd_bwd']:.2f} fwd+bwd, plan is {med['loop_over_plan']:.2f}x faster; "
+          f"grasp alone = {med['grasp_alone_over_fwd_bwd']:.2f} fwd+bwd (rows appended to {path})")
 
 
 if __name__ == "__main__":
