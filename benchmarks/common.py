@@ -63,3 +63,15 @@ def append_rows(name: str, rows: list[dict]) -> Path:
             writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def save_report(name: str, rows: list[dict], lines: list[str]) -> None:
+    """Replace benchmarks/results/<name>.csv (columns in first-seen order) and <name>.md, and print the
+    Markdown."""
+    fields = list(dict.fromkeys(k for r in rows for k in r))
+    with (RESULTS / f"{name}.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))

@@ -23,15 +23,14 @@ Writes benchmarks/results/nb201_misses.{md,csv}. Scores are stored under --out a
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import environment  # noqa: E402
-from reproduce_nb201 import DATASETS, PAPER_TAU, RESULTS, correlation  # noqa: E402
+from common import RESULTS, environment, save_report  # noqa: E402
+from reproduce_nb201 import DATASETS, PAPER_TAU, correlation  # noqa: E402
 
 import zcnas  # noqa: E402
 from zcnas.data.truth import load_truth  # noqa: E402
@@ -209,13 +208,7 @@ def report(args, datasets, out: Path, subset: Path) -> None:
             lines.append(f"| {r['dataset']} | {r['proxy']} | {r['population']} | {r['tau_test']:.3f} | "
                          f"{r['tau_validation']:.3f} | {r['paper_tau']:.2f} |")
         lines.append("")
-    fields = list(dict.fromkeys(k for r in rows for k in r))
-    with (RESULTS / "nb201_misses.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    (RESULTS / "nb201_misses.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save_report("nb201_misses", rows, lines)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ Runs resume: rerunning the same command continues where an interrupted run stopp
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ import numpy as np
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import environment  # noqa: E402
+from common import RESULTS, environment, save_report  # noqa: E402
 
 import zcnas  # noqa: E402
 from zcnas.aggregate import partial_correlation_matrix, rank_average  # noqa: E402
@@ -34,7 +33,6 @@ from zcnas.spaces import get_space  # noqa: E402
 from zcnas.spaces.nb201 import has_unreachable_ops  # noqa: E402
 from zcnas.store import scores_by_proxy  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results"
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 # Kendall tau against test accuracy, the paper's Table 2 (C10, C100, IN16), from ../shared/PROXIES.md.
 PAPER_TAU = {
@@ -201,13 +199,7 @@ def write_report(args, datasets, truth_csv, archs_path) -> None:
             f"{a}-{b} {v:.2f} (ours {matrix[names.index(a)][names.index(b)]:.2f})" for (a, b), v in PAPER_PARTIAL.items()
             if a in names and b in names))
         lines.append("")
-    fields = sorted({k for r in rows for k in r}, key=lambda k: list(rows[0]).index(k) if k in rows[0] else 99)
-    with (RESULTS / "nb201_reproduction.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    (RESULTS / "nb201_reproduction.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save_report("nb201_reproduction", rows, lines)
 
 
 if __name__ == "__main__":
