@@ -105,6 +105,12 @@ def main() -> None:
     report(args, datasets, out, subset)
 
 
+def markdown_section(title: str, header: list[str], body: list[list[str]]) -> list[str]:
+    """A Markdown heading and table, then a blank line."""
+    return [title, "", "| " + " | ".join(header) + " |", "|---" * len(header) + "|",
+            *("| " + " | ".join(cells) + " |" for cells in body), ""]
+
+
 def report(args, datasets, out: Path, subset: Path) -> None:
     truth_csv = data_file("nb201/nb201_ground_truth.csv")
     sample = SAMPLE.read_text().split()
@@ -141,8 +147,8 @@ def report(args, datasets, out: Path, subset: Path) -> None:
                                        "tau_validation": correlation(scores[proxy], validation, everything)[0],
                                        "paper_tau": paper[proxy]})
         seed0 = Path(args.repro) / dataset
-        if seed0.exists():
-            sampled = scores_by_proxy(zcnas.load_results(seed0))
+        sampled = scores_by_proxy(zcnas.load_results(seed0)) if seed0.exists() else None
+        if sampled is not None:
             for proxy in MISSED[dataset]:
                 truth_rows.append({"experiment": "ground truth", "dataset": dataset, "proxy": proxy,
                                    "population": "1,000 sample", "n": len(sample),
@@ -150,23 +156,20 @@ def report(args, datasets, out: Path, subset: Path) -> None:
                                    "tau_validation": correlation(sampled[proxy], validation, sample)[0],
                                    "paper_tau": paper[proxy]})
         seed_dirs = sorted((out / "seeds" / dataset).glob("seed*")) if (out / "seeds" / dataset).exists() else []
-        if seed_dirs and seed0.exists():
-            per_seed = [scores_by_proxy(zcnas.load_results(seed0))]
-            per_seed += [scores_by_proxy(zcnas.load_results(d)) for d in seed_dirs]
-            full0 = per_seed[0]
+        if seed_dirs and sampled is not None:
+            per_seed = [sampled] + [scores_by_proxy(zcnas.load_results(d)) for d in seed_dirs]
             for proxy in MISSED[dataset]:
                 taus = [correlation(s[proxy], truth, sub)[0] for s in per_seed if proxy in s]
                 row = {"experiment": "seeds", "dataset": dataset, "proxy": proxy, "n": len(sub),
                        "seeds": len(taus), "tau_per_seed": " ".join(f"{t:.3f}" for t in taus),
                        "tau_seed_mean": statistics.mean(taus), "tau_seed_sd": statistics.stdev(taus),
-                       "tau_sample_1000_seed0": correlation(full0[proxy], truth, sample)[0],
+                       "tau_sample_1000_seed0": correlation(sampled[proxy], truth, sample)[0],
                        "paper_tau": paper[proxy]}
                 rows.append(row)
                 seed_rows.append(row)
         patches = out / "batches" / dataset / "natural-patches"
-        if patches.exists() and seed0.exists():
+        if patches.exists() and sampled is not None:
             natural = scores_by_proxy(zcnas.load_results(patches))
-            sampled = scores_by_proxy(zcnas.load_results(seed0))
             for proxy in [p for p in data_dependent(dataset) if p in natural]:
                 row = {"experiment": "batches", "dataset": dataset, "proxy": proxy, "n": len(sub),
                        "tau_cifar_sample": correlation(sampled[proxy], truth, sub)[0],
@@ -174,40 +177,34 @@ def report(args, datasets, out: Path, subset: Path) -> None:
                        "paper_tau": paper[proxy]}
                 rows.append(row)
                 batch_rows.append(row)
+    f3 = "{:.3f}".format
     if space_rows:
-        lines += ["## 1. Population: whole space (15,625 strings) against the 1,000-string sample", "",
-                  "| dataset | proxy | tau, whole space | tau, sample | paper | rho, whole space | "
-                  "tau / rho, 9,445 without unreachable ops |", "|---|---|---|---|---|---|---|"]
-        for r in space_rows:
-            lines.append(f"| {r['dataset']} | {r['proxy']} | {r['tau_whole_space']:.3f} | {r['tau_sample_1000']:.3f} "
-                         f"| {r['paper_tau']:.2f} | {r['rho_whole_space']:.3f} | "
-                         f"{r['tau_reachable']:.3f} / {r['rho_reachable']:.3f} |")
-        lines.append("")
+        lines += markdown_section(
+            "## 1. Population: whole space (15,625 strings) against the 1,000-string sample",
+            ["dataset", "proxy", "tau, whole space", "tau, sample", "paper", "rho, whole space",
+             "tau / rho, 9,445 without unreachable ops"],
+            [[r["dataset"], r["proxy"], f3(r["tau_whole_space"]), f3(r["tau_sample_1000"]), f"{r['paper_tau']:.2f}",
+              f3(r["rho_whole_space"]), f"{f3(r['tau_reachable'])} / {f3(r['rho_reachable'])}"] for r in space_rows])
     if seed_rows:
-        lines += [f"## 2. Seeds: tau on the first {len(sub)} sampled strings, run seeds 0..{args.seeds}", "",
-                  "| dataset | proxy | tau per seed | mean | sd | tau, 1,000 strings, seed 0 | paper |",
-                  "|---|---|---|---|---|---|---|"]
-        for r in seed_rows:
-            lines.append(f"| {r['dataset']} | {r['proxy']} | {r['tau_per_seed']} | {r['tau_seed_mean']:.3f} | "
-                         f"{r['tau_seed_sd']:.3f} | {r['tau_sample_1000_seed0']:.3f} | {r['paper_tau']:.2f} |")
-        lines.append("")
+        lines += markdown_section(
+            f"## 2. Seeds: tau on the first {len(sub)} sampled strings, run seeds 0..{args.seeds}",
+            ["dataset", "proxy", "tau per seed", "mean", "sd", "tau, 1,000 strings, seed 0", "paper"],
+            [[r["dataset"], r["proxy"], r["tau_per_seed"], f3(r["tau_seed_mean"]), f3(r["tau_seed_sd"]),
+              f3(r["tau_sample_1000_seed0"]), f"{r['paper_tau']:.2f}"] for r in seed_rows])
     if batch_rows:
-        lines += [f"## 3. Batches: tau on the first {len(sub)} sampled strings, seed 0, two minibatch sources", "",
-                  "| dataset | proxy | cifar-sample (20 images) | natural-patches (64 crops) | paper |",
-                  "|---|---|---|---|---|"]
-        for r in batch_rows:
-            lines.append(f"| {r['dataset']} | {r['proxy']} | {r['tau_cifar_sample']:.3f} | "
-                         f"{r['tau_natural_patches']:.3f} | {r['paper_tau']:.2f} |")
-        lines.append("")
+        lines += markdown_section(
+            f"## 3. Batches: tau on the first {len(sub)} sampled strings, seed 0, two minibatch sources",
+            ["dataset", "proxy", "cifar-sample (20 images)", "natural-patches (64 crops)", "paper"],
+            [[r["dataset"], r["proxy"], f3(r["tau_cifar_sample"]), f3(r["tau_natural_patches"]),
+              f"{r['paper_tau']:.2f}"] for r in batch_rows])
     if truth_rows:
         rows += truth_rows
-        lines += ["## 4. Ground truth: test against validation accuracy (seed 0)", "",
-                  "| dataset | proxy | population | tau, test accuracy | tau, validation accuracy | paper |",
-                  "|---|---|---|---|---|---|"]
-        for r in sorted(truth_rows, key=lambda r: (DATASETS.index(r["dataset"]), r["proxy"], r["population"])):
-            lines.append(f"| {r['dataset']} | {r['proxy']} | {r['population']} | {r['tau_test']:.3f} | "
-                         f"{r['tau_validation']:.3f} | {r['paper_tau']:.2f} |")
-        lines.append("")
+        ordered = sorted(truth_rows, key=lambda r: (DATASETS.index(r["dataset"]), r["proxy"], r["population"]))
+        lines += markdown_section(
+            "## 4. Ground truth: test against validation accuracy (seed 0)",
+            ["dataset", "proxy", "population", "tau, test accuracy", "tau, validation accuracy", "paper"],
+            [[r["dataset"], r["proxy"], r["population"], f3(r["tau_test"]), f3(r["tau_validation"]),
+              f"{r['paper_tau']:.2f}"] for r in ordered])
     save_report("nb201_misses", rows, lines)
 
 

@@ -7,8 +7,9 @@
 
 namespace {
 
-inline __mmask16 first16(int64_t n) { return n >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << n) - 1); }
 constexpr int64_t kPrefetchFloats = 2048;  // 8 KiB ahead of the word being packed
+
+inline __mmask16 first16(int64_t n) { return n >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << n) - 1); }
 inline __mmask8 first8(int64_t n) { return n >= 8 ? 0xFF : static_cast<__mmask8>((1u << n) - 1); }
 
 }  // namespace

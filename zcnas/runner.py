@@ -106,7 +106,7 @@ def score_space(
     if chunk_size < 1:
         raise UserError(f"bad chunk size {chunk_size}; accepted: a positive integer")
     plan = Plan(proxies)
-    member_plan = _member_plan(proxies)
+    member_plan = _member_plan(plan)
     arch_list = resolve_archs(search_space, archs, seed)
     batches = make_batches(data, dataset, batch_size, seed)
     config = {
@@ -156,12 +156,11 @@ def score_space(
     return summary
 
 
-def _member_plan(proxies: list[str]) -> Plan | None:
-    """The plan of the per-member proxies among ``proxies`` (None if there are none)."""
-    from zcnas.proxies import REGISTRY
-
-    names = [name for name in proxies if REGISTRY[name].per_member]
-    return Plan(names) if names else None
+def _member_plan(plan: Plan) -> Plan | None:
+    """The plan of the per-member proxies of ``plan`` (None if there are none). Counts do not depend
+    on the memory layout, so it stays NCHW (no channels_last copy for a two-sample forward)."""
+    names = [spec.name for spec in plan.specs if spec.per_member]
+    return Plan(names, memory_format="contiguous") if names else None
 
 
 def _score_class(
@@ -178,11 +177,11 @@ def _score_class(
     proxies are recomputed on each further member's own network (two samples suffice for counts)."""
     scored = members[0]
     results, seconds = _score_arch(space, plan, scored, dataset, batches, seed)
+    small = [(b[0][:2], b[1][:2]) for b in batches[:1]]
     rows = []
     for arch in members:
         own, own_seconds = {}, 0.0
         if member_plan is not None and arch != scored:
-            small = [(b[0][:2], b[1][:2]) for b in batches[:1]]
             own, own_seconds = _score_arch(space, member_plan, arch, dataset, small, seed)
         for name, result in results.items():
             by, took = (arch, own_seconds) if name in own else (scored, seconds)
